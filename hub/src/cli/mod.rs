@@ -1,0 +1,56 @@
+//! The hub's command line: `certs` (the CA) and `serve` (the endpoint).
+//! Exit codes: 0 success, 1 invalid input or failure, 2 usage (from clap).
+
+mod certs;
+mod serve;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "convoy-hub", version, about = "convoy hub: renders GitOps state and ships signed bundles to agents")]
+pub struct Cli {
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the certificate authority, hub certificate and agent certificates.
+    #[command(subcommand)]
+    Certs(certs::CertsCommand),
+    /// Accept agents on the QUIC endpoint.
+    Serve(serve::ServeArgs),
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Certs(cmd) => certs::run(cmd),
+        Command::Serve(args) => serve::run(args).await,
+    }
+}
+
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+}
