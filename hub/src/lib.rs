@@ -1,7 +1,23 @@
 //! The convoy hub.
 //!
-//! For now: the QUIC endpoint agents dial ([`delivery`]); the binary adds
-//! the CLI (`src/cli/`). Git, ApplicationSets and rendering
-//! arrive with the hub engine.
+//! - [`manifest`]: reading YAML/JSON streams with precise errors.
+//! - [`inventory`]: the clusters the hub delivers to.
+//! - [`selector`]: Kubernetes label selectors.
+//! - [`apps`]: Argo CD Applications.
+//! - [`appset`] and [`generators`]: ApplicationSets, generated exactly as
+//!   Argo CD generates them.
+//! - [`repo`]: what generators and renderers read of a repository.
+//! - [`render`]: Application sources to manifests.
+//! - [`delivery`]: the QUIC endpoint agents dial.
+//!
+//! The binary adds the CLI (`src/cli/`).
 
+pub mod apps;
+pub mod appset;
 pub mod delivery;
+pub mod generators;
+pub mod inventory;
+pub mod manifest;
+pub mod render;
+pub mod repo;
+pub mod selector;

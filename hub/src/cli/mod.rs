@@ -1,7 +1,10 @@
-//! The hub's command line: `certs` (the CA) and `serve` (the endpoint).
+//! The hub's command line: `certs` (the CA), `serve` (the endpoint),
+//! `generate` (ApplicationSets) and `render` (Applications).
 //! Exit codes: 0 success, 1 invalid input or failure, 2 usage (from clap).
 
 mod certs;
+mod generate;
+mod render;
 mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -23,6 +26,10 @@ pub enum Command {
     Certs(certs::CertsCommand),
     /// Accept agents on the QUIC endpoint.
     Serve(serve::ServeArgs),
+    /// Print the Applications an ApplicationSet generates.
+    Generate(generate::GenerateArgs),
+    /// Print the manifests an Application renders to.
+    Render(render::RenderArgs),
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -36,6 +43,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Certs(cmd) => certs::run(cmd),
         Command::Serve(args) => serve::run(args).await,
+        Command::Generate(args) => generate::run(args),
+        Command::Render(args) => render::run(args),
     }
 }
 
