@@ -47,6 +47,14 @@ pub struct Source {
 }
 
 impl Source {
+    /// The `directory` options as JSON, for cache keys.
+    pub fn directory_json(&self) -> serde_json::Value {
+        match &self.directory {
+            None => serde_json::Value::Null,
+            Some(d) => serde_json::json!([d.recurse, d.include, d.exclude]),
+        }
+    }
+
     /// `targetRevision`, defaulting to `HEAD` as Argo CD does.
     pub fn revision(&self) -> &str {
         self.target_revision.as_deref().filter(|r| !r.is_empty()).unwrap_or("HEAD")

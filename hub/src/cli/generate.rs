@@ -5,7 +5,8 @@ use clap::{Args, ValueEnum};
 use convoy_hub::appset::ApplicationSet;
 use convoy_hub::inventory::clusters_from_documents;
 use convoy_hub::manifest::read_stream;
-use convoy_hub::repo::{DirRepo, NoRepos, RepoReader};
+use convoy_hub::repo::local::open_local;
+use convoy_hub::repo::{NoRepos, RepoReader};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -45,7 +46,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let repos: Box<dyn RepoReader> = match &args.repo {
         Some(dir) => {
             anyhow::ensure!(dir.is_dir(), "--repo {}: not a directory", dir.display());
-            Box::new(DirRepo::new(dir))
+            open_local(dir).map_err(anyhow::Error::msg)?
         }
         None => Box::new(NoRepos),
     };

@@ -1,9 +1,11 @@
 //! The hub's command line: `certs` (the CA), `serve` (the endpoint),
-//! `generate` (ApplicationSets) and `render` (Applications).
+//! `generate` (ApplicationSets), `render` (Applications) and `plan`
+//! (everything, per cluster).
 //! Exit codes: 0 success, 1 invalid input or failure, 2 usage (from clap).
 
 mod certs;
 mod generate;
+mod plan;
 mod render;
 mod serve;
 
@@ -30,6 +32,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Print the manifests an Application renders to.
     Render(render::RenderArgs),
+    /// Show, for every cluster, the apps it gets and their resource counts.
+    Plan(plan::PlanArgs),
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -45,6 +49,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Generate(args) => generate::run(args),
         Command::Render(args) => render::run(args),
+        Command::Plan(args) => plan::run(args),
     }
 }
 

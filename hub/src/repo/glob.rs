@@ -21,6 +21,12 @@ pub fn pathspec_match(pattern: &str, path: &str) -> bool {
     matches(pattern.as_bytes(), path.as_bytes(), true).unwrap_or(false)
 }
 
+/// gobwas/glob with `/` as separator, as AppProject `sourceRepos` match:
+/// `*` stops at `/`, `**` crosses it.
+pub fn gobwas_match_paths(pattern: &str, text: &str) -> bool {
+    expand_braces(pattern).iter().any(|p| matches(p.as_bytes(), text.as_bytes(), false).unwrap_or(false))
+}
+
 /// gobwas/glob without separators, as Argo CD matches `directory.include`
 /// and `exclude`: `*` matches anything (`/` too), `{a,b}` alternatives.
 pub fn gobwas_match(pattern: &str, text: &str) -> bool {
@@ -60,15 +66,15 @@ fn expand_braces(pattern: &str) -> Vec<String> {
 /// `None` when the pattern is malformed.
 fn matches(p: &[u8], s: &[u8], star_crosses_slash: bool) -> Option<bool> {
     let (mut pi, mut si) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
+    // (pattern index after the star, text index, whether the star crosses '/')
+    let mut backtrack: Option<(usize, usize, bool)> = None;
     while si < s.len() {
         if pi < p.len() {
             match p[pi] {
                 b'*' => {
-                    while pi < p.len() && p[pi] == b'*' {
-                        pi += 1;
-                    }
-                    backtrack = Some((pi, si));
+                    let stars = p[pi..].iter().take_while(|&&c| c == b'*').count();
+                    pi += stars;
+                    backtrack = Some((pi, si, star_crosses_slash || stars > 1));
                     continue;
                 }
                 b'?' if star_crosses_slash || s[si] != b'/' => {
@@ -99,8 +105,8 @@ fn matches(p: &[u8], s: &[u8], star_crosses_slash: bool) -> Option<bool> {
             }
         }
         match backtrack {
-            Some((bp, bs)) if star_crosses_slash || s[bs] != b'/' => {
-                backtrack = Some((bp, bs + 1));
+            Some((bp, bs, crosses)) if crosses || s[bs] != b'/' => {
+                backtrack = Some((bp, bs + 1, crosses));
                 pi = bp;
                 si = bs + 1;
             }
@@ -159,6 +165,13 @@ mod tests {
         assert!(path_match("[a-c]x", "bx") && !path_match("[^a-c]x", "bx"));
         assert!(path_match("*", "web") && path_match("*", ""), "Go's * matches the empty string");
         assert!(!path_match("[", "["), "malformed patterns match nothing");
+    }
+
+    #[test]
+    fn source_repo_globs_stop_at_slashes() {
+        assert!(gobwas_match_paths("https://github.com/myorg/*", "https://github.com/myorg/k8s-config"));
+        assert!(!gobwas_match_paths("https://github.com/myorg/*", "https://github.com/myorg/team/repo"));
+        assert!(gobwas_match_paths("https://github.com/myorg/**", "https://github.com/myorg/team/repo"));
     }
 
     #[test]

@@ -3,13 +3,24 @@
 //! repository not mapped otherwise.
 
 use super::{DirRepo, RepoReader, Tree};
+use crate::git::GitRepo;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Default)]
 pub struct LocalRepos {
-    mapped: Vec<(String, DirRepo)>,
-    fallback: Option<DirRepo>,
+    mapped: Vec<(String, Box<dyn RepoReader + Send + Sync>)>,
+    fallback: Option<Box<dyn RepoReader + Send + Sync>>,
+}
+
+/// A Git repository is read at the requested revision; any other directory
+/// as it is.
+pub fn open_local(dir: &std::path::Path) -> Result<Box<dyn RepoReader + Send + Sync>, String> {
+    if GitRepo::is_repository(dir) {
+        Ok(Box::new(GitRepo::open(dir).map_err(|e| e.to_string())?))
+    } else {
+        Ok(Box::new(DirRepo::new(dir)))
+    }
 }
 
 impl LocalRepos {
@@ -27,9 +38,9 @@ impl LocalRepos {
                 return Err(format!("--repo {arg}: {} is not a directory", dir.display()));
             }
             match url {
-                Some(url) => repos.mapped.push((normalize_url(url), DirRepo::new(dir))),
+                Some(url) => repos.mapped.push((normalize_url(url), open_local(&dir)?)),
                 None if repos.fallback.is_some() => return Err(format!("--repo {arg}: only one --repo may omit URL=")),
-                None => repos.fallback = Some(DirRepo::new(dir)),
+                None => repos.fallback = Some(open_local(&dir)?),
             }
         }
         Ok(repos)
@@ -78,6 +89,8 @@ mod tests {
         assert_eq!(repos.tree("https://x/one", "HEAD").unwrap().read("marker").unwrap(), b"a");
         assert_eq!(repos.tree("https://x/other", "HEAD").unwrap().read("marker").unwrap(), b"b");
         assert!(LocalRepos::from_args(&["/nonexistent/dir".into()]).is_err());
-        assert!(LocalRepos::default().tree("https://x/one", "HEAD").err().is_some_and(|e| e.contains("no --repo given")));
+        assert!(
+            LocalRepos::default().tree("https://x/one", "HEAD").err().is_some_and(|e| e.contains("no --repo given"))
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! resolves a repository URL and revision to a tree. Generators and
 //! renderers read only through these, so they never know which it is.
 
+pub mod configured;
 pub mod glob;
 pub mod local;
 
@@ -74,7 +75,11 @@ pub fn walk(tree: &dyn Tree, dir: &str, visit: &mut dyn FnMut(&str, bool)) -> Re
 
 /// Joins repository paths.
 pub fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
+    match (dir.is_empty(), name.is_empty()) {
+        (true, _) => name.to_string(),
+        (false, true) => dir.to_string(),
+        (false, false) => format!("{dir}/{name}"),
+    }
 }
 
 /// No repository: every read is an error naming the repository asked for.

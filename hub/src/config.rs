@@ -1,0 +1,216 @@
+//! The hub's configuration file (`hub.yaml`): repositories, root sources and
+//! clusters.
+//!
+//! ```yaml
+//! apiVersion: convoy.dev/v1alpha1
+//! kind: HubConfig
+//! cacheDir: .convoy-cache            # relative paths are relative to this file
+//! inCluster: prod-eu                 # the cluster Argo CD's in-cluster address stands for
+//! repositories:
+//! - url: https://github.com/org/gitops.git
+//!   pollInterval: 30s
+//!   local: ./gitops                  # read a local directory or Git repository instead of fetching
+//! roots:
+//! - repoURL: https://github.com/org/gitops.git
+//!   targetRevision: main
+//!   path: argocd/applicationsets
+//! clusters:
+//! - {name: prod-eu, labels: {env: production}}
+//! clusterFiles: [argocd-cluster-secrets.yaml]
+//! ```
+
+use crate::apps::parse_duration_ms;
+use crate::inventory::{Cluster, clusters_from_documents};
+use crate::manifest::{ManifestError, Origin, read_stream};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    pub file: PathBuf,
+    pub cache_dir: PathBuf,
+    pub in_cluster: Option<String>,
+    pub repositories: Vec<RepositoryConfig>,
+    pub roots: Vec<RootSource>,
+    pub clusters: Vec<Cluster>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepositoryConfig {
+    pub url: String,
+    pub poll_interval_ms: u64,
+    pub local: Option<PathBuf>,
+    pub credentials: Credentials,
+}
+
+/// How to authenticate to a repository; secrets are read from files so the
+/// configuration itself can be shared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Credentials {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    #[serde(default)]
+    pub ssh_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub known_hosts_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RootSource {
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    #[serde(default)]
+    pub target_revision: Option<String>,
+    #[serde(default)]
+    pub path: String,
+    /// Read subdirectories of `path` too.
+    #[serde(default)]
+    pub recurse: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    cache_dir: Option<PathBuf>,
+    #[serde(default)]
+    in_cluster: Option<String>,
+    #[serde(default)]
+    repositories: Vec<RawRepository>,
+    #[serde(default)]
+    roots: Vec<RootSource>,
+    #[serde(default)]
+    clusters: Vec<RawCluster>,
+    #[serde(default)]
+    cluster_files: Vec<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawRepository {
+    url: String,
+    #[serde(default)]
+    poll_interval: Option<String>,
+    #[serde(default)]
+    local: Option<PathBuf>,
+    #[serde(flatten)]
+    credentials: Credentials,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    name: String,
+    #[serde(default)]
+    server: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+}
+
+impl HubConfig {
+    pub fn load(path: &Path) -> Result<HubConfig, ManifestError> {
+        let docs = read_stream(path)?;
+        let file = path.display().to_string();
+        let doc = docs
+            .first()
+            .ok_or_else(|| ManifestError::File { file: file.clone(), message: "empty configuration".into() })?;
+        let raw: RawConfig = serde_json::from_value(doc.value.clone())
+            .map_err(|e| ManifestError::File { file: file.clone(), message: e.to_string() })?;
+        let origin = &doc.origin;
+        if raw.kind.as_deref().is_some_and(|k| k != "HubConfig")
+            || raw.api_version.as_deref().is_some_and(|a| a != "convoy.dev/v1alpha1")
+        {
+            return Err(ManifestError::field(origin, "kind", "expected convoy.dev/v1alpha1 HubConfig"));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let mut repositories = Vec::new();
+        for (i, r) in raw.repositories.into_iter().enumerate() {
+            let poll_interval_ms = match &r.poll_interval {
+                None => 30_000,
+                Some(s) => parse_duration_ms(s).filter(|ms| *ms > 0).ok_or_else(|| {
+                    ManifestError::field(
+                        origin,
+                        format!("repositories[{i}].pollInterval"),
+                        format!("{s:?} is not a duration such as 30s"),
+                    )
+                })?,
+            };
+            repositories.push(RepositoryConfig {
+                url: r.url,
+                poll_interval_ms,
+                local: r.local.as_deref().map(resolve),
+                credentials: r.credentials,
+            });
+        }
+        for (i, root) in raw.roots.iter().enumerate() {
+            if !repositories.iter().any(|r| same_repo(&r.url, &root.repo_url)) {
+                return Err(ManifestError::field(
+                    origin,
+                    format!("roots[{i}].repoURL"),
+                    format!("{} is not one of the configured repositories", root.repo_url),
+                ));
+            }
+        }
+        let mut clusters: Vec<Cluster> = raw
+            .clusters
+            .into_iter()
+            .map(|c| {
+                let mut cluster = Cluster::new(c.name);
+                if let Some(s) = c.server {
+                    cluster.server = s;
+                }
+                cluster.labels = c.labels;
+                cluster.annotations = c.annotations;
+                cluster
+            })
+            .collect();
+        for f in &raw.cluster_files {
+            clusters.extend(clusters_from_documents(&read_stream(&resolve(f))?)?.clusters);
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for c in &clusters {
+            if !names.insert(c.name.clone()) {
+                return Err(ManifestError::field(
+                    origin,
+                    "clusters",
+                    format!("cluster {:?} is defined more than once", c.name),
+                ));
+            }
+        }
+        if let Some(ic) = &raw.in_cluster
+            && !names.contains(ic)
+        {
+            return Err(ManifestError::field(origin, "inCluster", format!("{ic:?} is not a configured cluster")));
+        }
+        Ok(HubConfig {
+            file: path.to_path_buf(),
+            cache_dir: resolve(raw.cache_dir.as_deref().unwrap_or(Path::new(".convoy-cache"))),
+            in_cluster: raw.in_cluster,
+            repositories,
+            roots: raw.roots,
+            clusters,
+        })
+    }
+
+    pub fn origin(&self) -> Origin {
+        Origin { file: self.file.display().to_string(), document: 1 }
+    }
+}
+
+pub fn same_repo(a: &str, b: &str) -> bool {
+    crate::repo::local::normalize_url(a) == crate::repo::local::normalize_url(b)
+}
