@@ -5,6 +5,7 @@
 //! apiVersion: convoy.dev/v1alpha1
 //! kind: HubConfig
 //! cacheDir: .convoy-cache            # relative paths are relative to this file
+//! stateDir: .convoy-state            # the persistent cluster inventory and hub state
 //! inCluster: prod-eu                 # the cluster Argo CD's in-cluster address stands for
 //! repositories:
 //! - url: https://github.com/org/gitops.git
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 pub struct HubConfig {
     pub file: PathBuf,
     pub cache_dir: PathBuf,
+    pub state_dir: PathBuf,
     pub in_cluster: Option<String>,
     pub repositories: Vec<RepositoryConfig>,
     pub roots: Vec<RootSource>,
@@ -84,6 +86,8 @@ struct RawConfig {
     kind: Option<String>,
     #[serde(default)]
     cache_dir: Option<PathBuf>,
+    #[serde(default)]
+    state_dir: Option<PathBuf>,
     #[serde(default)]
     in_cluster: Option<String>,
     #[serde(default)]
@@ -199,11 +203,25 @@ impl HubConfig {
         Ok(HubConfig {
             file: path.to_path_buf(),
             cache_dir: resolve(raw.cache_dir.as_deref().unwrap_or(Path::new(".convoy-cache"))),
+            state_dir: resolve(raw.state_dir.as_deref().unwrap_or(Path::new(".convoy-state"))),
             in_cluster: raw.in_cluster,
             repositories,
             roots: raw.roots,
             clusters,
         })
+    }
+
+    /// The configured clusters plus those registered in the persistent
+    /// inventory (which win on a name clash: they are the live registry).
+    pub fn all_clusters(&self) -> Result<Vec<Cluster>, String> {
+        let mut all: BTreeMap<String, Cluster> = self.clusters.iter().map(|c| (c.name.clone(), c.clone())).collect();
+        if self.state_dir.join("inventory.redb").exists() {
+            let store = crate::inventory::store::InventoryStore::open(&self.state_dir).map_err(|e| e.to_string())?;
+            for c in store.list().map_err(|e| e.to_string())? {
+                all.insert(c.name.clone(), c);
+            }
+        }
+        Ok(all.into_values().collect())
     }
 
     pub fn origin(&self) -> Origin {

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 invalid input or failure, 2 usage (from clap).
 
 mod certs;
+mod cluster;
 mod generate;
 mod plan;
 mod render;
@@ -26,6 +27,9 @@ pub enum Command {
     /// Manage the certificate authority, hub certificate and agent certificates.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
+    /// Manage the persistent cluster inventory.
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
     /// Accept agents on the QUIC endpoint.
     Serve(serve::ServeArgs),
     /// Print the Applications an ApplicationSet generates.
@@ -46,6 +50,7 @@ pub enum Output {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Certs(cmd) => certs::run(cmd),
+        Command::Cluster(cmd) => cluster::run(cmd),
         Command::Serve(args) => serve::run(args).await,
         Command::Generate(args) => generate::run(args),
         Command::Render(args) => render::run(args),

@@ -4,9 +4,7 @@ use super::Output;
 use anyhow::Context;
 use clap::Args;
 use convoy_hub::config::HubConfig;
-use convoy_hub::engine::cache::RenderCache;
-use convoy_hub::engine::{Plan, PlannedApp, evaluate, plan};
-use convoy_hub::repo::configured::ConfiguredRepos;
+use convoy_hub::engine::{Plan, PlannedApp, Refresher};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -21,12 +19,8 @@ pub struct PlanArgs {
 
 pub fn run(args: PlanArgs) -> anyhow::Result<()> {
     let config = HubConfig::load(&args.config)?;
-    let repos = ConfiguredRepos::new(&config).map_err(anyhow::Error::msg)?;
-    let fetch_errors = repos.refresh();
-    let cache = RenderCache::default();
-    let evaluation = evaluate(&config.roots, &repos, &config.clusters, &cache);
-    let mut result = plan(&evaluation, &config.clusters, config.in_cluster.as_deref());
-    result.errors.splice(0..0, fetch_errors.iter().map(|e| format!("fetch {e}")));
+    let clusters = config.all_clusters().map_err(anyhow::Error::msg)?;
+    let result = Refresher::new(config).map_err(anyhow::Error::msg)?.refresh(&clusters);
     match args.output {
         super::Output::Json => {
             println!("{}", serde_json::to_string_pretty(&to_json(&result)).context("encoding JSON")?)

@@ -3,6 +3,8 @@
 //! - [`evaluate`]: reads the roots, interprets every Application,
 //!   ApplicationSet and AppProject found (recursively: app-of-apps), and
 //!   renders each app's sources once per distinct input ([`cache`]).
+//! - [`refresh`]: fetches with backoff and keeps each root's last good
+//!   state when a fetch or a parse fails.
 //! - [`plan`]: resolves destinations, enforces AppProjects and the safety
 //!   rules, and groups the result by cluster.
 //!
@@ -12,10 +14,12 @@
 pub mod cache;
 pub mod evaluate;
 pub mod plan;
+pub mod refresh;
 pub mod scope;
 
 pub use evaluate::{EvaluatedApp, Evaluation, evaluate};
 pub use plan::{ClusterPlan, Plan, PlannedApp, plan};
+pub use refresh::{Backoff, Refresher};
 
 /// Something wrong with one app, shown to the operator as Argo CD shows
 /// Application conditions.
@@ -30,5 +34,11 @@ pub struct Condition {
 impl Condition {
     pub fn new(kind: &str, message: impl Into<String>) -> Condition {
         Condition { kind: kind.to_string(), message: message.into() }
+    }
+
+    /// Warnings (kinds ending in `Warning`, as Argo CD names them) inform;
+    /// every other condition stops the app from shipping.
+    pub fn is_warning(&self) -> bool {
+        self.kind.ends_with("Warning")
     }
 }

@@ -30,7 +30,7 @@ pub struct PlannedApp {
 impl PlannedApp {
     /// Whether the app goes out (it has no blocking condition).
     pub fn ships(&self) -> bool {
-        self.conditions.is_empty()
+        self.conditions.iter().all(Condition::is_warning)
     }
 }
 
@@ -94,7 +94,7 @@ pub fn plan(eval: &Evaluation, clusters: &[Cluster], in_cluster: Option<&str>) -
             }
         };
         enforce(e, project, cluster, &mut planned);
-        if planned.objects.is_empty() && !e.app.sync_policy.allow_empty && planned.conditions.is_empty() {
+        if planned.objects.is_empty() && !e.app.sync_policy.allow_empty && planned.ships() {
             planned.conditions.push(Condition::new(
                 "SyncError",
                 "the app renders zero resources; it is not shipped as empty unless syncPolicy.automated.allowEmpty is true",
@@ -208,7 +208,7 @@ fn report_shared_resources(apps: &mut [PlannedApp]) {
             }
         } else {
             app.conditions.push(Condition::new(
-                "SharedResourceWarning",
+                "SharedResourceError",
                 format!("resources claimed by another app on this cluster: {}", clashes.join(", ")),
             ));
         }

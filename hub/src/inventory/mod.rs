@@ -4,6 +4,8 @@
 //! Clusters come from convoy `Cluster` objects or from Argo CD cluster
 //! Secrets (so a migration keeps labels such as `env: production`).
 
+pub mod store;
+
 use crate::manifest::{Document, ManifestError, Origin, required_str, type_of};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
