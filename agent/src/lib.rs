@@ -4,6 +4,7 @@
 //! the redb state that keeps the last verified bundle across restarts
 //! ([`state`]). Applying bundles to the cluster arrives with the agent engine.
 
+pub mod cluster;
 pub mod engine;
 pub mod identity;
 pub mod state;

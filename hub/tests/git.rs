@@ -47,6 +47,22 @@ fn revisions_resolve_like_argo_cd() {
 }
 
 #[test]
+fn semver_constraints_pick_the_highest_matching_tag() {
+    let (dir, first, second) = upstream();
+    git(dir.path(), &["tag", "v1.2.0", &first]);
+    git(dir.path(), &["tag", "v1.2.7", &second]);
+    git(dir.path(), &["tag", "v1.3.0-rc.1", &second]);
+    git(dir.path(), &["tag", "2.0.0", &first]);
+    let repo = GitRepo::open(dir.path()).unwrap();
+    assert_eq!(repo.resolve("1.2.*").unwrap().to_string(), second, "v1.2.7 is the highest 1.2.x");
+    assert_eq!(repo.resolve(">=1.0 <1.2.5").unwrap().to_string(), first);
+    assert_eq!(repo.resolve("^2").unwrap().to_string(), first);
+    assert_eq!(repo.resolve("v1.2.0").unwrap().to_string(), first, "an exact tag is a tag, not a constraint");
+    let err = repo.resolve("~3.1").unwrap_err().to_string();
+    assert!(err.contains("no tag satisfies the version constraint \"~3.1\""), "{err}");
+}
+
+#[test]
 fn trees_are_read_per_revision_and_shared() {
     let (dir, _first, _second) = upstream();
     // Uncommitted changes must not leak into what the hub reads.

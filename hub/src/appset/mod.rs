@@ -1,6 +1,7 @@
 //! ApplicationSets: reading them and generating their Applications exactly
 //! as Argo CD's ApplicationSet controller would.
 
+pub mod gotemplate;
 pub mod params;
 pub mod render;
 
@@ -136,7 +137,10 @@ impl ApplicationSet {
         include_in_cluster: bool,
     ) -> Result<Vec<Value>, GenerateError> {
         if self.go_template {
-            return Err(self.error("goTemplate: true is not supported by this build of convoy yet"));
+            let templater =
+                gotemplate::GoTemplater::new(&self.go_template_options).map_err(|e| self.error(format!("spec.{e}")))?;
+            let strict = gotemplate::GoTemplater::strict();
+            return self.generate_with(&templater, &strict, clusters, repos, include_in_cluster);
         }
         let templater = FastTemplater;
         self.generate_with(&templater, &templater, clusters, repos, include_in_cluster)

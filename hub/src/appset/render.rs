@@ -10,9 +10,20 @@ use serde_json::{Map, Value};
 
 pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
 
-/// Renders one template string with one parameter set.
+/// Renders template strings with a parameter set.
 pub trait Templater {
-    fn render(&self, text: &str, params: &Params) -> Result<String, String>;
+    /// Prepares `params` once for rendering many strings of one object.
+    fn bind<'a>(&'a self, params: &'a Params) -> Result<Box<dyn Bound + 'a>, String>;
+
+    /// Renders one string.
+    fn render(&self, text: &str, params: &Params) -> Result<String, String> {
+        self.bind(params)?.render(text)
+    }
+}
+
+/// A templater bound to one parameter set.
+pub trait Bound {
+    fn render(&self, text: &str) -> Result<String, String>;
 }
 
 /// Argo CD's default templating: `{{ name }}` is replaced by a string
@@ -21,7 +32,16 @@ pub trait Templater {
 pub struct FastTemplater;
 
 impl Templater for FastTemplater {
-    fn render(&self, text: &str, params: &Params) -> Result<String, String> {
+    fn bind<'a>(&'a self, params: &'a Params) -> Result<Box<dyn Bound + 'a>, String> {
+        Ok(Box::new(FastBound(params)))
+    }
+}
+
+struct FastBound<'a>(&'a Params);
+
+impl Bound for FastBound<'_> {
+    fn render(&self, text: &str) -> Result<String, String> {
+        let params = self.0;
         // Argo only templates strings that have `{{ ... }}` on one line.
         if !text.lines().any(|l| l.find("{{").is_some_and(|i| l[i + 2..].contains("}}"))) {
             return Ok(text.to_string());
@@ -111,7 +131,13 @@ pub fn render_application(
         let rendered = t.render(patch, params).map_err(|e| format!("error replacing values in templatePatch: {e}"))?;
         let patch: Value =
             serde_norway::from_str(&rendered).map_err(|e| format!("templatePatch is not valid YAML: {e}"))?;
-        merge_patch(&mut app, &patch);
+        // A patch that renders to nothing changes nothing, as a null
+        // strategic merge patch leaves the object as it is.
+        match &patch {
+            Value::Null => {}
+            Value::Object(_) => merge_patch(&mut app, &patch),
+            other => return Err(format!("templatePatch must render to a map, not {}", crate::manifest::kind(other))),
+        }
     }
     match &mut app["metadata"] {
         Value::Object(m) if settings.namespace.is_empty() => {

@@ -1,8 +1,11 @@
 //! Resolving an Argo CD `targetRevision` to a commit, in Argo CD's order:
 //! `HEAD` (or empty), a full commit SHA, a branch, a tag, a semantic-version
-//! constraint over tags, then an abbreviated SHA of at least 7 digits.
+//! constraint over tags (Masterminds rules, as Argo CD: `1.2.*`, `>=1.0 <2`,
+//! `^1.4`; the highest matching tag wins), then an abbreviated SHA of at
+//! least 7 digits.
 
 use super::GitError;
+use convoy_gotemplate::funcs::{Constraints, Version};
 use gix::ObjectId;
 
 /// Refs as `(full name, peeled commit)`.
@@ -38,10 +41,23 @@ pub fn resolve(repo: &gix::Repository, label: &str, revision: &str) -> Result<Ob
             return commit_of(repo, *id).map_err(err);
         }
     }
-    if is_semver_constraint(revision) {
-        return Err(err(format!("no tag satisfies {revision:?}: semantic-version constraints are not supported yet")));
+    if let Ok(constraint) = Constraints::parse(revision) {
+        let best = all
+            .iter()
+            .filter_map(|(name, id)| {
+                let tag = name.strip_prefix("refs/tags/")?;
+                let version = Version::parse(tag).ok()?;
+                constraint.check(&version).then_some((version, *id))
+            })
+            .max_by(|(a, _), (b, _)| a.compare(b));
+        if let Some((_, id)) = best {
+            return commit_of(repo, id).map_err(err);
+        }
+        if !looks_like_sha(revision) {
+            return Err(err(format!("no tag satisfies the version constraint {revision:?}")));
+        }
     }
-    if revision.len() >= 7 && revision.len() < 40 && revision.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if looks_like_sha(revision) {
         return repo
             .rev_parse_single(revision)
             .map_err(|e| err(format!("{revision:?} is not a branch, tag or commit: {e}")))
@@ -55,10 +71,6 @@ fn commit_of(repo: &gix::Repository, id: ObjectId) -> Result<ObjectId, String> {
     object.peel_to_commit().map(|c| c.id).map_err(|e| e.to_string())
 }
 
-/// Argo CD treats a revision as a constraint when it is not a plain
-/// version: wildcards, ranges and operators.
-pub fn is_semver_constraint(revision: &str) -> bool {
-    revision.contains(['*', '^', '~', '>', '<', '|', ' ', 'x', 'X'])
-        && !revision.contains('/')
-        && revision.chars().next().is_some_and(|c| c.is_ascii_digit() || "v*^~><=".contains(c))
+fn looks_like_sha(revision: &str) -> bool {
+    revision.len() >= 7 && revision.len() < 40 && revision.bytes().all(|b| b.is_ascii_hexdigit())
 }
