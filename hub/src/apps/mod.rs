@@ -1,7 +1,7 @@
 //! Argo CD Applications as the hub reads them: the parts it acts on are
 //! typed; the whole object is kept as written, so unknown fields survive.
 
-use crate::manifest::{Document, ManifestError, Origin, kind, required_str, type_of};
+use crate::manifest::{Document, ManifestError, Origin, kind, required_str, string_list, type_of};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -196,25 +196,7 @@ fn sync_policy(o: &Origin, v: Option<&Value>) -> Result<SyncPolicy, ManifestErro
     let automated = v.get("automated").is_some_and(|a| !a.is_null())
         // Argo CD 3.x lets `automated.enabled: false` switch automation off.
         && v.pointer("/automated/enabled").and_then(Value::as_bool).unwrap_or(true);
-    let sync_options = match v.get("syncOptions") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                x.as_str().map(str::to_string).ok_or_else(|| {
-                    ManifestError::field(o, format!("spec.syncPolicy.syncOptions[{i}]"), "must be a string")
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        Some(other) => {
-            return Err(ManifestError::field(
-                o,
-                "spec.syncPolicy.syncOptions",
-                format!("must be a list, not {}", kind(other)),
-            ));
-        }
-    };
+    let sync_options = string_list(o, v.get("syncOptions"), "spec.syncPolicy.syncOptions")?;
     let retry = match v.get("retry") {
         None | Some(Value::Null) => None,
         Some(r) => {

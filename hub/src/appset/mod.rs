@@ -7,7 +7,7 @@ pub mod render;
 
 use crate::generators::{self, Context};
 use crate::inventory::Cluster;
-use crate::manifest::{Document, ManifestError, Origin, kind, required_str, type_of};
+use crate::manifest::{Document, ManifestError, Origin, kind, required_str, string_list, type_of};
 use crate::repo::RepoReader;
 use render::{FastTemplater, RenderSettings, Templater, render_application};
 use serde_json::Value;
@@ -76,25 +76,7 @@ impl ApplicationSet {
                 ));
             }
         };
-        let go_template_options = match spec.get("goTemplateOptions") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    x.as_str().map(str::to_string).ok_or_else(|| {
-                        ManifestError::field(o, format!("spec.goTemplateOptions[{i}]"), "must be a string")
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            Some(other) => {
-                return Err(ManifestError::field(
-                    o,
-                    "spec.goTemplateOptions",
-                    format!("must be a list, not {}", kind(other)),
-                ));
-            }
-        };
+        let go_template_options = string_list(o, spec.get("goTemplateOptions"), "spec.goTemplateOptions")?;
         let template_patch = match spec.get("templatePatch") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),

@@ -99,6 +99,23 @@ pub fn required_str<'a>(origin: &Origin, value: &'a Value, pointer: &str) -> Res
     }
 }
 
+/// An optional list of strings at `field` (a dotted path, for errors).
+pub fn string_list(origin: &Origin, value: Option<&Value>, field: &str) -> Result<Vec<String>, ManifestError> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ManifestError::field(origin, format!("{field}[{i}]"), "must be a string"))
+            })
+            .collect(),
+        Some(other) => Err(ManifestError::field(origin, field, format!("must be a list, not {}", kind(other)))),
+    }
+}
+
 /// A JSON pointer as the dotted field path people write (`/spec/server` → `spec.server`).
 pub fn dotted(pointer: &str) -> String {
     pointer.trim_start_matches('/').replace('/', ".")
