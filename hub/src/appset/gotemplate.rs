@@ -35,9 +35,11 @@ impl GoTemplater {
 
     /// `missingkey=error`, used to pre-resolve nested generators' values.
     pub fn strict() -> GoTemplater {
-        let mut t = GoTemplater::new(&[]).unwrap_or_else(|_| unreachable!("no options given"));
-        t.options.missing_key = MissingKey::Error;
-        t
+        GoTemplater {
+            funcs: FuncMap::argocd(),
+            options: Options { missing_key: MissingKey::Error, ..Options::default() },
+            parsed: Mutex::new(HashMap::new()),
+        }
     }
 
     fn template(&self, text: &str) -> Result<Arc<TemplateSet>, String> {
