@@ -29,13 +29,23 @@ pub fn snapshot(clusters: &HashMap<String, Arc<Cluster>>) -> Value {
 }
 
 pub fn save(path: &Path, clusters: &HashMap<String, Arc<Cluster>>) -> Result<(), PersistError> {
+    // Saves are serialised: the periodic saver may still be running on the
+    // blocking pool when `stop` saves, and the snapshot taken last must be
+    // the one that lands last.
+    static SAVING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let _guard = SAVING.lock().unwrap_or_else(|p| p.into_inner());
     let io = |source| PersistError::Io { path: path.display().to_string(), source };
     let data = serde_json::to_vec(&snapshot(clusters)).map_err(|e| io(std::io::Error::other(e)))?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, &data).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.tmp-{}-{seq}", std::process::id()));
+    if let Err(e) = std::fs::write(&tmp, &data).and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
 }
 
 /// Loads the file into the clusters it names that exist; a missing file is
