@@ -4,7 +4,7 @@
 //! cluster measures event delivery. Reports the server's RSS and latency
 //! percentiles. Numbers depend on the machine; nothing here asserts on them.
 //!
-//! `cargo run --release -p convoy-sim --bin convoy-sim-bench -- --clusters 1000 --objects 50 --clients 1000 --seconds 20`
+//! `cargo run --release -p convoy-sim --bin convoy-sim-bench -- --clusters 1000 --objects 50 --clients 1000 --seconds 20 [--rate 2]`
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
@@ -29,6 +29,11 @@ struct Args {
     clients: usize,
     #[arg(long, default_value_t = 20)]
     seconds: u64,
+    /// Requests per second per client on a fixed schedule (open loop;
+    /// latency counts from the scheduled start, so queueing is measured).
+    /// 0: each client sends its next request as soon as the last returns.
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
 }
 
 type Http = Client<HttpConnector, Full<Bytes>>;
@@ -221,11 +226,18 @@ async fn main() -> anyhow::Result<()> {
                 seed ^= seed << 17;
                 seed
             };
+            let interval = (args.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / args.rate));
+            // Spread the clients' schedules over one interval.
+            let mut next = Instant::now() + interval.map_or(Duration::ZERO, |i| i.mul_f64((rnd() % 1000) as f64 / 1000.0));
             while Instant::now() < deadline {
+                if interval.is_some() {
+                    tokio::time::sleep_until(next.into()).await;
+                }
+                let scheduled = if interval.is_some() { next } else { Instant::now() };
+                next += interval.unwrap_or(Duration::ZERO);
                 let c = (rnd() as usize % args.clusters) + 1;
                 let i = (rnd() as usize % args.objects.max(1) / 5) * 5; // a ConfigMap
                 let op = rnd() % 10;
-                let t = Instant::now();
                 let r = if op < 4 {
                     send(&http, "GET", &format!("{base}/clusters/cluster-{c}/api/v1/namespaces/default/configmaps/obj-{i}"), None, vec![]).await
                 } else if op < 6 {
@@ -235,7 +247,7 @@ async fn main() -> anyhow::Result<()> {
                         "data": {"cluster": c.to_string(), "ts": now_ns().to_string()}});
                     send(&http, "PATCH", &apply_url(&base, c, "api/v1", "configmaps", &format!("obj-{i}")), Some("application/apply-patch+yaml"), body.to_string().into_bytes()).await
                 };
-                let us = t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+                let us = scheduled.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
                 match r {
                     Ok(200 | 201) => match op {
                         0..=3 => get.push(us),
@@ -269,8 +281,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let (rss, hwm) = rss_kib(pid);
     let total = get.len() + list.len() + ssa.len();
+    let mode = if args.rate > 0.0 { format!("paced at {} req/s each", args.rate) } else { "closed loop".to_string() };
     println!(
-        "load: {} clients for {}s: {total} requests ({:.0}/s), {errors} errors",
+        "load: {} clients ({mode}) for {}s: {total} requests ({:.0}/s), {errors} errors",
         args.clients,
         args.seconds,
         total as f64 / args.seconds as f64
