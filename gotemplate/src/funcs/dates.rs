@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use super::args::{any, str};
-use super::time::{Time, days_from_civil, duration_string};
+use super::time::{MONTHS, Time, days_from_civil, duration_string};
 use super::{Arity, FuncMap};
 use crate::error::FuncError;
 use crate::value::Value;
@@ -128,21 +128,7 @@ pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
                     "2006" => y = num(&mut v, 4, 4).ok_or_else(fail)? as i64,
                     "06" => y = 2000 + num(&mut v, 2, 2).ok_or_else(fail)? as i64,
                     "January" | "Jan" => {
-                        let names = [
-                            "January",
-                            "February",
-                            "March",
-                            "April",
-                            "May",
-                            "June",
-                            "July",
-                            "August",
-                            "September",
-                            "October",
-                            "November",
-                            "December",
-                        ];
-                        let (i, n) = names
+                        let (i, n) = MONTHS
                             .iter()
                             .enumerate()
                             .find_map(|(i, m)| {

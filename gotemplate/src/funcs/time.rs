@@ -19,7 +19,7 @@ pub struct Time {
     pub zone: String,
 }
 
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
