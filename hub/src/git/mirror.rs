@@ -35,7 +35,10 @@ impl Mirror {
                 .configure_remote(|remote| remote.with_refspecs(REFSPECS, gix::remote::Direction::Fetch));
             prepare.fetch_only(gix::progress::Discard, &interrupt).map_err(|e| err(&e))?;
             let staged = tmp.keep();
-            std::fs::rename(&staged, &self.path).map_err(|e| err(&e))?;
+            if let Err(e) = std::fs::rename(&staged, &self.path) {
+                let _ = std::fs::remove_dir_all(&staged);
+                return Err(err(&e));
+            }
         } else {
             let repo = gix::open(&self.path).map_err(|e| err(&e))?;
             let remote = repo.find_remote("origin").map_err(|e| err(&e))?;

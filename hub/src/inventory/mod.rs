@@ -157,7 +157,8 @@ fn from_argo_secret(doc: &Document) -> Result<Cluster, ManifestError> {
     };
     let server = field("server")?
         .ok_or_else(|| ManifestError::field(o, "data.server", "is required in an Argo CD cluster Secret"))?;
-    // Argo CD falls back to the server URL when a cluster has no name.
+    // The inventory is keyed by name; a Secret without one is keyed by its
+    // server URL instead.
     let name = field("name")?.filter(|n| !n.is_empty()).unwrap_or_else(|| server.clone());
     Ok(Cluster {
         name,
