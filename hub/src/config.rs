@@ -11,6 +11,16 @@
 //! - url: https://github.com/org/gitops.git
 //!   pollInterval: 30s
 //!   local: ./gitops                  # read a local directory or Git repository instead of fetching
+//! - url: https://git.example.com/org/private.git
+//!   username: convoy                 # basic authentication: username + passwordFile,
+//!   passwordFile: secrets/password   #   or tokenFile alone (sent as user x-access-token
+//!   # tokenFile: secrets/token       #   unless username is set), as Argo CD repo secrets
+//!   caFile: secrets/git-ca.pem       # PEM CA certificates trusted for this repository,
+//!                                    #   in addition to the system's roots
+//! - url: git@github.com:org/infra.git   # or ssh://git@host:2222/org/infra.git
+//!   sshKeyFile: secrets/id_ed25519   # the only key ssh offers
+//!   knownHostsFile: secrets/known_hosts  # the only trusted host keys (default: the
+//!                                    #   user's known_hosts); unknown keys are refused
 //! roots:
 //! - repoURL: https://github.com/org/gitops.git
 //!   targetRevision: main
@@ -19,6 +29,10 @@
 //! - {name: prod-eu, labels: {env: production}}
 //! clusterFiles: [argocd-cluster-secrets.yaml]
 //! ```
+//!
+//! Secret files are read at every fetch (a trailing line break is dropped),
+//! so rotated secrets apply without a restart; credentials that do not fit
+//! the URL's scheme are rejected, and none are ever sent over plain http.
 
 use crate::apps::parse_duration_ms;
 use crate::inventory::{Cluster, clusters_from_documents};
@@ -46,8 +60,9 @@ pub struct RepositoryConfig {
     pub credentials: Credentials,
 }
 
-/// How to authenticate to a repository; secrets are read from files so the
-/// configuration itself can be shared.
+/// How to authenticate to a repository and whom to trust; secrets are read
+/// from files so the configuration itself can be shared. See
+/// [`crate::git::credentials`] for how each field is used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Credentials {
@@ -61,6 +76,27 @@ pub struct Credentials {
     pub ssh_key_file: Option<PathBuf>,
     #[serde(default)]
     pub known_hosts_file: Option<PathBuf>,
+    /// PEM CA certificates trusted for this HTTPS repository besides the
+    /// system's roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Credentials {
+    fn resolve_paths(&mut self, resolve: impl Fn(&Path) -> PathBuf) {
+        for file in [
+            &mut self.password_file,
+            &mut self.token_file,
+            &mut self.ssh_key_file,
+            &mut self.known_hosts_file,
+            &mut self.ca_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *file = resolve(file);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -153,11 +189,17 @@ impl HubConfig {
                     )
                 })?,
             };
+            let mut credentials = r.credentials;
+            credentials.resolve_paths(resolve);
+            if r.local.is_none() {
+                crate::git::credentials::check(&r.url, &credentials)
+                    .map_err(|e| ManifestError::field(origin, format!("repositories[{i}]"), e))?;
+            }
             repositories.push(RepositoryConfig {
                 url: r.url,
                 poll_interval_ms,
                 local: r.local.as_deref().map(resolve),
-                credentials: r.credentials,
+                credentials,
             });
         }
         for (i, root) in raw.roots.iter().enumerate() {

@@ -28,7 +28,10 @@ impl ConfiguredRepos {
         for r in &config.repositories {
             let source = match &r.local {
                 Some(dir) => Source::Local(open_local(dir)?),
-                None => Source::Remote { mirror: Mirror::new(&config.cache_dir, &r.url), opened: RwLock::new(None) },
+                None => Source::Remote {
+                    mirror: Mirror::new(&config.cache_dir, &r.url).with_credentials(r.credentials.clone()),
+                    opened: RwLock::new(None),
+                },
             };
             repos.push(Configured { url: r.url.clone(), source });
         }
