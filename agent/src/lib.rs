@@ -7,5 +7,7 @@
 pub mod cluster;
 pub mod engine;
 pub mod identity;
+pub mod offline;
 pub mod state;
+pub mod sync;
 pub mod uplink;

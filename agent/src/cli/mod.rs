@@ -1,6 +1,10 @@
 //! The agent's command line. Exit codes: 0 success, 1 failure, 2 usage.
 
+mod apply;
+mod diff;
+mod output;
 mod run;
+mod status;
 
 use clap::{Parser, Subcommand};
 
@@ -18,11 +22,20 @@ pub struct Cli {
 pub enum Command {
     /// Dial the hub, receive and verify bundles, keep the latest in the state directory.
     Run(run::RunArgs),
+    /// Verify a signed bundle file, apply it and keep enforcing it (self-heal).
+    Apply(apply::ApplyArgs),
+    /// Per-app sync and health, per-resource detail and recent events.
+    Status(status::StatusArgs),
+    /// What applying a bundle file would change.
+    Diff(diff::DiffArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args).await,
+        Command::Apply(args) => apply::run(args).await,
+        Command::Status(args) => status::run(args),
+        Command::Diff(args) => diff::run(args).await,
     }
 }
 

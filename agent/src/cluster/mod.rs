@@ -36,6 +36,16 @@ impl ClusterError {
             _ => None,
         }
     }
+
+    /// Whether trying again later may succeed without any change on our
+    /// side: the API server overloaded or unreachable, or a conflict.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClusterError::Api { source: kube::Error::Api(s), .. } => s.code >= 500 || s.code == 429 || s.code == 409,
+            ClusterError::Api { .. } => true,
+            ClusterError::Kubeconfig { .. } | ClusterError::UnknownKind { .. } | ClusterError::Invalid { .. } => false,
+        }
+    }
 }
 
 pub struct Cluster {
@@ -55,9 +65,14 @@ impl Cluster {
     pub async fn from_kubeconfig(path: &Path) -> Result<Cluster, ClusterError> {
         let err = |d: String| ClusterError::Kubeconfig { path: path.display().to_string(), detail: d };
         let kubeconfig = kube::config::Kubeconfig::read_from(path).map_err(|e| err(e.to_string()))?;
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
             .await
             .map_err(|e| err(e.to_string()))?;
+        // kube retries 429/503/504 itself, up to 15 times with backoff growing
+        // to minutes, which would hide an outage inside one request: the
+        // engine retries on its own schedule (at most 10 s apart) and reports
+        // the failure meanwhile.
+        config.default_retry = false;
         let client = kube::Client::try_from(config).map_err(|e| err(e.to_string()))?;
         Ok(Cluster { client, discovery: RwLock::new(None) })
     }
@@ -94,6 +109,11 @@ impl Cluster {
             }
         }
         Err(ClusterError::UnknownKind { api_version: api_version.to_string(), kind: kind.to_string() })
+    }
+
+    /// All objects of a kind, in every namespace: what a watcher watches.
+    pub fn api_all(&self, kind: &Kind) -> Api<DynamicObject> {
+        Api::all_with(self.client.clone(), &kind.resource)
     }
 
     fn api(&self, kind: &Kind, namespace: &str) -> Api<DynamicObject> {

@@ -98,6 +98,20 @@ fn unescape(token: &str) -> String {
     token.replace("~1", "/").replace("~0", "~")
 }
 
+/// `RespectIgnoreDifferences=true`: the fields the app ignores take their
+/// live values in what is applied, so a sync does not undo what another
+/// controller (an HPA scaling replicas) owns. Only JSON pointers are
+/// carried over, as Argo CD does.
+pub fn respect_ignored(desired: &mut Value, live: &Value, ignore: &Ignore) {
+    for pointer in &ignore.json_pointers {
+        let (Some(value), Some((parent, last))) = (live.pointer(pointer), pointer.rsplit_once('/')) else { continue };
+        let key = last.replace("~1", "/").replace("~0", "~");
+        if let Some(obj) = desired.pointer_mut(parent).and_then(Value::as_object_mut) {
+            obj.insert(key, value.clone());
+        }
+    }
+}
+
 /// Removes the value at an RFC 6901 pointer, if present.
 pub fn remove_pointer(v: &mut Value, pointer: &str) {
     let Some(rest) = pointer.strip_prefix('/') else { return };
@@ -266,6 +280,22 @@ fn remove_fields(v: &mut Value, fields: &Value) {
         {
             items.retain(|i| *i != want);
         }
+    }
+}
+
+#[cfg(test)]
+mod respect_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ignored_pointers_take_live_values() {
+        let mut desired = json!({"spec": {"replicas": 2, "template": {"x": 1}}});
+        let live = json!({"spec": {"replicas": 7, "template": {"x": 9}}});
+        let ignore =
+            Ignore { json_pointers: vec!["/spec/replicas".into(), "/spec/absent".into()], ..Default::default() };
+        respect_ignored(&mut desired, &live, &ignore);
+        assert_eq!(desired, json!({"spec": {"replicas": 7, "template": {"x": 1}}}));
     }
 }
 

@@ -124,7 +124,7 @@ pub fn gone(inventory: &BTreeSet<ResourceKey>, desired: &BTreeSet<ResourceKey>) 
 }
 
 /// How dependents are deleted (`PrunePropagationPolicy=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Propagation {
     #[default]
     Foreground,

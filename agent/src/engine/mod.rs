@@ -5,7 +5,10 @@
 //! and what may be pruned ([`inventory`]). The kube-rs shell that
 //! applies, watches and prunes calls into these.
 
+pub mod backoff;
+pub mod desired;
 pub mod diff;
 pub mod health;
 pub mod inventory;
 pub mod order;
+pub mod status;
