@@ -3,6 +3,7 @@
 //! a file: how air-gapped sites are served.
 
 use super::output::{Output, apps_table, progress_line};
+use super::source::BundleSource;
 use anyhow::Context;
 use clap::Args;
 use convoy_agent::cluster::Cluster;
@@ -13,29 +14,14 @@ use convoy_agent::sync::enforcer::{Enforcer, EnforcerConfig, EnforcerStatus, Ope
 use convoy_agent::sync::operation::{OperationOptions, sync_app};
 use convoy_agent::sync::report::{StatusSnapshot, write_snapshot};
 use convoy_protocol::status::HealthState;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The signed bundle file (as `convoy-hub bundle` writes it).
-    #[arg(long)]
-    bundle: PathBuf,
-    /// The cluster to apply to.
-    #[arg(long)]
-    kubeconfig: PathBuf,
-    /// Where the agent keeps its state (bundle, inventory, status).
-    #[arg(long, default_value = ".convoy-agent")]
-    state_dir: PathBuf,
-    /// Hub public key(s), PEM; default: <state-dir>/trusted-keys.pem.
-    #[arg(long = "trusted-keys")]
-    trusted_keys: Vec<PathBuf>,
-    /// The cluster this agent serves; default: the one the state belongs
-    /// to, or else the one the bundle names.
-    #[arg(long)]
-    cluster: Option<String>,
+    #[command(flatten)]
+    source: BundleSource,
     /// Show what would be applied and pruned (server-side dry run); change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -63,14 +49,14 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 pub async fn run(args: ApplyArgs) -> anyhow::Result<()> {
-    let keys = trusted_keys(&args.trusted_keys, &args.state_dir)?;
-    let state = Arc::new(AgentState::open(&args.state_dir)?);
-    let verified = verify_file(&args.bundle, &keys, Some(&state), args.cluster.as_deref())?;
+    let keys = trusted_keys(&args.source.trusted_keys, &args.source.state_dir)?;
+    let state = Arc::new(AgentState::open(&args.source.state_dir)?);
+    let verified = verify_file(&args.source.bundle, &keys, Some(&state), args.source.cluster.as_deref())?;
     let bundle = verified.bundle.clone();
-    let cluster = Arc::new(Cluster::from_kubeconfig(&args.kubeconfig).await?);
+    let cluster = Arc::new(Cluster::from_kubeconfig(&args.source.kubeconfig).await?);
     eprintln!(
         "bundle {} for cluster {}: generation {}, {} app(s), {} manifest(s), signed by {}",
-        args.bundle.display(),
+        args.source.bundle.display(),
         bundle.cluster,
         bundle.generation,
         bundle.apps.len(),
@@ -110,19 +96,19 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<()> {
             _ = tokio::time::sleep_until(wait_until) => {
                 let status = status_rx.borrow().clone();
                 print_status(&status, args.output)?;
-                snapshot(&args.state_dir, &bundle.cluster, &status);
+                snapshot(&args.source.state_dir, &bundle.cluster, &status);
                 task.abort();
                 anyhow::bail!("the apps did not settle within {:?}", args.timeout);
             }
             _ = tokio::signal::ctrl_c() => {
-                snapshot(&args.state_dir, &bundle.cluster, &status_rx.borrow());
+                snapshot(&args.source.state_dir, &bundle.cluster, &status_rx.borrow());
                 task.abort();
                 return Ok(());
             }
         }
         let status = status_rx.borrow_and_update().clone();
         if last_write.elapsed() >= Duration::from_millis(250) || status.settled() {
-            snapshot(&args.state_dir, &bundle.cluster, &status);
+            snapshot(&args.source.state_dir, &bundle.cluster, &status);
             last_write = tokio::time::Instant::now();
         }
         if settled_once {

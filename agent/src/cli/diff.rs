@@ -1,6 +1,7 @@
 //! `convoy-agent diff`: what applying a bundle would change, resource by
 //! resource, from a server-side dry run compared with the live objects.
 
+use super::source::BundleSource;
 use anyhow::Context;
 use clap::Args;
 use convoy_agent::cluster::Cluster;
@@ -12,30 +13,24 @@ use convoy_agent::state::AgentState;
 use convoy_agent::sync::target::Target;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    #[arg(long)]
-    bundle: PathBuf,
-    #[arg(long)]
-    kubeconfig: PathBuf,
-    /// The agent's state directory: its inventory tells what would be pruned.
-    #[arg(long, default_value = ".convoy-agent")]
-    state_dir: PathBuf,
-    #[arg(long = "trusted-keys")]
-    trusted_keys: Vec<PathBuf>,
-    #[arg(long)]
-    cluster: Option<String>,
+    /// (`--state-dir`: the agent's inventory there tells what would be pruned.)
+    #[command(flatten)]
+    source: BundleSource,
 }
 
 pub async fn run(args: DiffArgs) -> anyhow::Result<()> {
-    let keys = trusted_keys(&args.trusted_keys, &args.state_dir)?;
+    let keys = trusted_keys(&args.source.trusted_keys, &args.source.state_dir)?;
     // Read-only: the state is consulted only if it already exists.
-    let state =
-        if args.state_dir.join("agent.redb").exists() { Some(AgentState::open(&args.state_dir)?) } else { None };
-    let verified = verify_file(&args.bundle, &keys, state.as_ref(), args.cluster.as_deref())?;
-    let cluster = Cluster::from_kubeconfig(&args.kubeconfig).await?;
+    let state = if args.source.state_dir.join("agent.redb").exists() {
+        Some(AgentState::open(&args.source.state_dir)?)
+    } else {
+        None
+    };
+    let verified = verify_file(&args.source.bundle, &keys, state.as_ref(), args.source.cluster.as_deref())?;
+    let cluster = Cluster::from_kubeconfig(&args.source.kubeconfig).await?;
     let records = state.as_ref().map(AgentState::app_records).transpose()?.unwrap_or_default();
     let mut changes = 0usize;
     for app in &verified.bundle.apps {

@@ -4,6 +4,7 @@ mod apply;
 mod diff;
 mod output;
 mod run;
+mod source;
 mod status;
 
 use clap::{Parser, Subcommand};

@@ -6,6 +6,7 @@
 mod certs;
 mod cluster;
 mod generate;
+mod kustomize;
 mod plan;
 mod render;
 mod serve;
@@ -38,6 +39,9 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Show, for every cluster, the apps it gets and their resource counts.
     Plan(plan::PlanArgs),
+    /// Build a kustomization natively (`kustomize build DIR`).
+    #[command(subcommand)]
+    Kustomize(kustomize::KustomizeCommand),
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -55,6 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args),
         Command::Render(args) => render::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Kustomize(cmd) => kustomize::run(cmd),
     }
 }
 

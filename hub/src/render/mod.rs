@@ -6,6 +6,7 @@
 //! through a [`Tree`], so a Git commit and a directory render the same.
 
 pub mod directory;
+pub mod kustomize;
 
 use crate::apps::Source;
 use crate::repo::Tree;
@@ -71,10 +72,16 @@ pub fn render_source(source: &Source, tree: &dyn Tree) -> Result<Vec<Value>, Ren
     match detect(source, tree)? {
         SourceKind::Directory => directory::render(tree, &path, &source.directory.clone().unwrap_or_default()),
         SourceKind::Reference => Ok(Vec::new()),
-        SourceKind::Kustomize => Err(RenderError::new(
-            display(&path),
-            "Kustomize sources are not supported by this build of convoy yet; nothing is rendered for this source",
-        )),
+        SourceKind::Kustomize => {
+            let docs = kustomize::build_with(tree, &path, source.kustomize.as_ref())
+                .map_err(|e| RenderError::new(e.file.clone(), e.message))?;
+            docs.iter()
+                .map(|d| {
+                    serde_json::to_value(d)
+                        .map_err(|e| RenderError::new(display(&path), format!("converting a rendered document: {e}")))
+                })
+                .collect()
+        }
         SourceKind::Helm => Err(RenderError::new(
             source.chart.clone().unwrap_or_else(|| display(&path).to_string()),
             "Helm sources are not supported by this build of convoy yet; nothing is rendered for this source",
