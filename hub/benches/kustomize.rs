@@ -1,11 +1,11 @@
 //! Native Kustomize speed: a typical overlay (a base of 10 resources, 3
 //! patches and a configMapGenerator), and 1,000 overlays of one base.
-//! No render cache is involved yet: every overlay builds its base anew.
+//! The fleet case runs without a cache and with the base cached.
 //!
 //! Run: `cargo bench -p convoy-hub --bench kustomize` (with kubectl on PATH
 //! it also times `kubectl kustomize` on the typical overlay, for the ratio).
 
-use convoy_hub::render::kustomize::build;
+use convoy_hub::render::kustomize::{BaseCache, build, build_cached};
 use convoy_hub::repo::{DirRepo, RepoReader};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -90,10 +90,20 @@ fn kustomize(c: &mut Criterion) {
     });
     let mut group = c.benchmark_group("kustomize fleet");
     group.sample_size(10);
-    group.bench_function("1000 overlays of one base", |b| {
+    group.bench_function("1000 overlays of one base, no cache", |b| {
         b.iter(|| {
             for n in 0..1000 {
                 black_box(build(tree.as_ref(), &format!("overlays/o{n}")).expect("build"));
+            }
+        })
+    });
+    // The case: the overlays cold, the base warm (built once before).
+    let bases = BaseCache::default();
+    build_cached(tree.as_ref(), "overlays/o0", None, Some(&bases)).expect("warm the base");
+    group.bench_function("1000 overlays of one base, base cached", |b| {
+        b.iter(|| {
+            for n in 0..1000 {
+                black_box(build_cached(tree.as_ref(), &format!("overlays/o{n}"), None, Some(&bases)).expect("build"));
             }
         })
     });

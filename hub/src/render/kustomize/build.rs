@@ -5,6 +5,7 @@
 //! first; components work on the accumulator of the kustomization that uses
 //! them.
 
+use super::cache::BaseCache;
 use super::error::{KustomizeError, Result};
 use super::generator;
 use super::loader::{Loader, PathKind, is_remote, is_within, resolve};
@@ -12,6 +13,7 @@ use super::model::{Kustomization, PatchEntry};
 use super::patch::{self, Doc, Patch, PatchOptions, Target};
 use super::resource::{Resource, str_at};
 use super::transform;
+use std::sync::Arc;
 
 /// Edits the root kustomization before it is built.
 pub type Overlay<'o> = &'o dyn Fn(&mut Kustomization) -> Result<()>;
@@ -20,11 +22,34 @@ pub type Overlay<'o> = &'o dyn Fn(&mut Kustomization) -> Result<()>;
 pub struct Builder<'a> {
     pub loader: Loader<'a>,
     stack: Vec<String>,
+    /// Built bases to reuse, with the revision of the tree they belong to.
+    cache: Option<(&'a BaseCache, String)>,
 }
 
 impl<'a> Builder<'a> {
     pub fn new(loader: Loader<'a>) -> Builder<'a> {
-        Builder { loader, stack: Vec::new() }
+        Builder { loader, stack: Vec::new(), cache: None }
+    }
+
+    /// Reuses bases built earlier from the same tree (`revision` names it).
+    pub fn with_cache(mut self, cache: &'a BaseCache, revision: &str) -> Builder<'a> {
+        self.cache = Some((cache, revision.to_string()));
+        self
+    }
+
+    /// A base (a directory in `resources`), from the cache when possible.
+    fn build_base(&mut self, dir: &str) -> Result<Vec<Resource>> {
+        if let Some((cache, revision)) = &self.cache
+            && let Some(hit) = cache.get(revision, dir)
+            && !self.stack.iter().any(|d| d == dir)
+        {
+            return Ok(hit.as_ref().clone());
+        }
+        let built = self.build_dir(dir, false, Vec::new(), None)?;
+        if let Some((cache, revision)) = &self.cache {
+            cache.put(revision, dir, Arc::new(built.clone()));
+        }
+        Ok(built)
     }
 
     /// Builds the kustomization in `dir`; `overlay` may adjust it first
@@ -81,7 +106,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 PathKind::Dir => {
-                    for r in self.build_dir(&path, false, Vec::new(), None)? {
+                    for r in self.build_base(&path)? {
                         append(&mut acc, r, &path)?;
                     }
                 }

@@ -9,6 +9,7 @@
 
 pub mod argocd;
 pub mod build;
+pub mod cache;
 pub mod emit;
 pub mod error;
 pub mod fieldspec;
@@ -23,6 +24,7 @@ pub mod sort;
 pub mod specs;
 pub mod transform;
 
+pub use cache::BaseCache;
 pub use emit::to_yaml;
 pub use error::KustomizeError;
 
@@ -39,8 +41,25 @@ pub fn build(tree: &dyn Tree, dir: &str) -> Result<Vec<Doc>> {
 }
 
 /// Builds with Argo CD's `kustomize:` source options applied to the root.
+///
+/// Bases are reused from [`BaseCache::global`] when the tree is a commit.
 pub fn build_with(tree: &dyn Tree, dir: &str, argo_options: Option<&serde_json::Value>) -> Result<Vec<Doc>> {
+    let cache = BaseCache::is_immutable(tree.revision()).then(BaseCache::global);
+    build_cached(tree, dir, argo_options, cache)
+}
+
+/// Builds reusing (and filling) `cache` for bases; the cache must only ever
+/// see this tree's revision with this content.
+pub fn build_cached(
+    tree: &dyn Tree,
+    dir: &str,
+    argo_options: Option<&serde_json::Value>,
+    cache: Option<&BaseCache>,
+) -> Result<Vec<Doc>> {
     let mut builder = Builder::new(Loader { tree });
+    if let Some(cache) = cache {
+        builder = builder.with_cache(cache, tree.revision());
+    }
     let root_sort: std::cell::RefCell<Option<SortOptions>> = std::cell::RefCell::new(None);
     let overlay = |k: &mut Kustomization| -> Result<()> {
         if let Some(options) = argo_options {
@@ -67,6 +86,27 @@ pub fn build_with(tree: &dyn Tree, dir: &str, argo_options: Option<&serde_json::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_bases_build_the_same_overlays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let w = |p: &str, t: &str| {
+            let f = dir.path().join(p);
+            std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+            std::fs::write(f, t).expect("write");
+        };
+        w("base/kustomization.yaml", "resources: [cm.yaml]\nconfigMapGenerator:\n- name: gen\n  literals: [a=1]\n");
+        w("base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n");
+        w("a/kustomization.yaml", "resources: [../base]\nnamePrefix: a-\n");
+        w("b/kustomization.yaml", "resources: [../base]\nnamespace: b\n");
+        let tree = DirRepo::new(dir.path()).tree("", "").expect("tree");
+        let cache = BaseCache::default();
+        for overlay in ["a", "b", "a"] {
+            let cached = build_cached(tree.as_ref(), overlay, None, Some(&cache)).expect("cached");
+            assert_eq!(cached, build(tree.as_ref(), overlay).expect("uncached"), "{overlay}");
+        }
+        assert!(cache.get(tree.revision(), "base").is_some(), "the base was cached");
+    }
     use crate::repo::{DirRepo, RepoReader};
 
     fn tree_with(files: &[(&str, &str)]) -> (tempfile::TempDir, std::sync::Arc<dyn Tree>) {
