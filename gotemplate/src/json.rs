@@ -6,7 +6,9 @@
 use crate::numfmt::format_float_json;
 use crate::value::{MAX_NESTING, Value};
 
-fn push_str(out: &mut String, s: &str, html: bool) {
+/// Appends `s` as a JSON string the way Go's encoding/json writes it
+/// (`html`: escape `<>&`, json.Marshal's default).
+pub fn push_str(out: &mut String, s: &str, html: bool) {
     out.push('"');
     for c in s.chars() {
         match c {

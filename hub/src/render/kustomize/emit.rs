@@ -291,7 +291,10 @@ fn plain_allowed(s: &str) -> bool {
     true
 }
 
-/// go-yaml's key order: runs of digits compare as numbers, letters by code point.
+/// go-yaml v3's key order (what kubectl kustomize prints): runs of digits
+/// compare as numbers, letters by code point. Not yaml.v2's order
+/// (`convoy_gotemplate::yaml::key_less`): v3 ranks a letter after a digit
+/// run differently.
 pub fn natural(a: &str, b: &str) -> Ordering {
     let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut digits = false;
