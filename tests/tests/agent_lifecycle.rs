@@ -12,26 +12,6 @@ use convoy_sim::Faults;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-fn configmap(ns: &str, name: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": {"k": "v"}})
-}
-
-fn deployment(ns: &str, name: &str, image: &str) -> Value {
-    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
-           "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
-                    "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "app", "image": image}]}}}})
-}
-
-fn wave(mut obj: Value, wave: i32) -> Value {
-    obj["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = json!(wave.to_string());
-    obj
-}
-
-fn with_namespace(mut policy: SyncPolicy) -> SyncPolicy {
-    policy.sync_options.push("CreateNamespace=true".into());
-    policy
-}
-
 fn versioned(mut a: convoy_protocol::bundle::AppBundle, revision: &str) -> convoy_protocol::bundle::AppBundle {
     a.revision = revision.into();
     a

@@ -13,30 +13,10 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::time::Instant;
 
-fn deployment(ns: &str, name: &str, image: &str) -> Value {
-    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
-           "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
-                    "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "app", "image": image}]}}}})
-}
-
-fn configmap(ns: &str, name: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": {"k": "v"}})
-}
-
 fn job(ns: &str, name: &str, annotations: Value) -> Value {
     json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": ns, "annotations": annotations},
            "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never",
                     "containers": [{"name": "run", "image": "busybox:1.36"}]}}}})
-}
-
-fn wave(mut obj: Value, wave: i32) -> Value {
-    obj["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = json!(wave.to_string());
-    obj
-}
-
-fn with_namespace(mut policy: SyncPolicy) -> SyncPolicy {
-    policy.sync_options.push("CreateNamespace=true".into());
-    policy
 }
 
 /// The app finished a sync of `revision` and is Synced and Healthy.

@@ -212,3 +212,26 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+pub fn configmap(ns: &str, name: &str) -> Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": {"k": "v"}})
+}
+
+/// Two replicas of `image`, labelled and selected by `name`.
+pub fn deployment(ns: &str, name: &str, image: &str) -> Value {
+    serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
+           "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
+                    "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "app", "image": image}]}}}})
+}
+
+/// `obj` in sync wave `wave`.
+pub fn wave(mut obj: Value, wave: i32) -> Value {
+    obj["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = Value::String(wave.to_string());
+    obj
+}
+
+/// The policy with `CreateNamespace=true`.
+pub fn with_namespace(mut policy: SyncPolicy) -> SyncPolicy {
+    policy.sync_options.push("CreateNamespace=true".into());
+    policy
+}
