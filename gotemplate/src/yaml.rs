@@ -31,37 +31,45 @@ pub fn key_less(a: &str, b: &str) -> Ordering {
         if al || bl {
             return if bl { Ordering::Less } else { Ordering::Greater };
         }
-        let (mut an, mut bn): (i64, i64) = (0, 0);
-        if ar[i] == '0' || br[i] == '0' {
-            let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
-                j -= 1;
-                if ar[j] != '0' {
-                    an = 1;
-                    bn = 1;
-                    break;
-                }
-            }
-        }
-        let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
-            ai += 1;
-        }
-        let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
-            bi += 1;
-        }
-        if an != bn {
-            return an.cmp(&bn);
-        }
-        if ai != bi {
-            return ai.cmp(&bi);
-        }
-        return ar[i].cmp(&br[i]);
+        return digit_runs_cmp(&ar, &br, i);
     }
     ar.len().cmp(&br.len())
+}
+
+/// go-yaml's comparison of two keys that first differ at `i`, where neither
+/// character is a letter: the digit runs starting there compare as numbers
+/// (Go's wrapping int arithmetic), then by length, then by code point.
+/// Shared by yaml.v2's order ([`key_less`]) and yaml.v3's (the kustomize emitter).
+pub fn digit_runs_cmp(ar: &[char], br: &[char], i: usize) -> Ordering {
+    let (mut an, mut bn): (i64, i64) = (0, 0);
+    if ar[i] == '0' || br[i] == '0' {
+        let mut j = i;
+        while j > 0 && ar[j - 1].is_ascii_digit() {
+            j -= 1;
+            if ar[j] != '0' {
+                an = 1;
+                bn = 1;
+                break;
+            }
+        }
+    }
+    let mut ai = i;
+    while ai < ar.len() && ar[ai].is_ascii_digit() {
+        an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+        ai += 1;
+    }
+    let mut bi = i;
+    while bi < br.len() && br[bi].is_ascii_digit() {
+        bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+        bi += 1;
+    }
+    if an != bn {
+        return an.cmp(&bn);
+    }
+    if ai != bi {
+        return ai.cmp(&bi);
+    }
+    ar[i].cmp(&br[i])
 }
 
 /// The emitter state: output plus the current column.
